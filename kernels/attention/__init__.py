@@ -1,0 +1,1 @@
+"""Multi-head attention for SRN's transformer units."""

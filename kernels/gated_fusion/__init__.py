@@ -1,0 +1,1 @@
+"""VSFD: SRN's gated fusion of visual and semantic features."""

@@ -1,0 +1,1 @@
+"""GSRM's embedding step: argmax of the word logits to both streams' inputs."""

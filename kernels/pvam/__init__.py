@@ -1,0 +1,1 @@
+"""PVAM: SRN's parallel visual attention (additive attention with a batch-shared query table)."""
