@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import io
 import os
@@ -67,6 +68,8 @@ class _PdparamsUnpickler(pickle.Unpickler):
             return getattr(np, name)
         if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
             return _numpy_core("numeric")._frombuffer
+        if module == "_codecs" and name == "encode":  # bytes in protocol-2 pickles
+            return codecs.encode
         if module == "collections" and name == "OrderedDict":
             return OrderedDict
         if module in ("builtins", "__builtin__") and name in ("tuple", "list", "dict"):

@@ -1,0 +1,8 @@
+"""``python -m srn_fast``: the ``srn-fast`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
