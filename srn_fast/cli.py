@@ -53,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"model built in {t_load:.2f} s on {args.device}")
     width = max(len(p.name) for p in paths)
     print(f"{'image':<{width}}  {'text':<25}  confidence")
-    for path, (text, conf) in zip(paths, results):
+    for path, (text, conf) in zip(paths, results, strict=True):
         print(f"{path.name:<{width}}  {text:<25}  {conf:.4f}")
     print(f"{len(paths)} images in {elapsed * 1000:.1f} ms: {len(paths) / elapsed:.1f} images/s")
     if not trained:
@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     convert = sub.add_parser("convert", help="convert PaddleOCR SRN weights (.pdparams) to srn-fast's format")
-    convert.add_argument("pdparams", help="PaddleOCR weights, e.g. rec_r50_vd_srn_train/best_accuracy.pdparams")
+    convert.add_argument(
+        "pdparams", help="PaddleOCR weights, e.g. rec_r50_vd_srn_train/best_accuracy.pdparams"
+    )
     convert.add_argument("output", help="output .safetensors file (weights and config)")
     convert.add_argument(
         "--dropout-scale",

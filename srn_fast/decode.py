@@ -49,16 +49,18 @@ def decode(
     probs = pred.max(axis=-1)  # [B, T]
     sos, eos = len(charset), len(charset) + 1
     results = []
-    for row_ids, row_probs in zip(ids, probs):
+    for row_ids, row_probs in zip(ids, probs, strict=True):
         chars, char_probs = [], []
-        for i, p in zip(row_ids.tolist(), row_probs.tolist()):
+        for i, p in zip(row_ids.tolist(), row_probs.tolist(), strict=True):
             if i == eos and stop_at_eos:
                 break
             if i in (sos, eos):
                 continue
             chars.append(charset[i])
             char_probs.append(p)
-        confidence = float(np.mean(np.asarray(char_probs, dtype=np.float32))) if chars else float(row_probs[0])
+        confidence = (
+            float(np.mean(np.asarray(char_probs, dtype=np.float32))) if chars else float(row_probs[0])
+        )
         text = "".join(chars)
         results.append((text, confidence, char_probs) if return_char_probs else (text, confidence))
     return results

@@ -56,8 +56,10 @@ def to_bgr(image: Any, color: str = "bgr") -> np.ndarray:
             arr = np.asarray(image.convert("RGB"))[:, :, ::-1]
         return np.ascontiguousarray(arr)
     if isinstance(image, torch.Tensor):
-        raise TypeError("preprocess takes images (numpy, PIL, paths, bytes), not tensors; "
-                        "an already preprocessed [B, 1, 64, 256] tensor goes to the model directly")
+        raise TypeError(
+            "preprocess takes images (numpy, PIL, paths, bytes), not tensors; "
+            "an already preprocessed [B, 1, 64, 256] tensor goes to the model directly"
+        )
     arr = np.asarray(image)
     if arr.dtype == np.uint16:
         arr = (arr >> 8).astype(np.uint8)
@@ -106,7 +108,9 @@ def preprocess_one(
     return canvas.astype(np.float32)[None]
 
 
-def preprocess(images: Any, color: str = "bgr", height: int = IMAGE_HEIGHT, width: int = IMAGE_WIDTH) -> torch.Tensor:
+def preprocess(
+    images: Any, color: str = "bgr", height: int = IMAGE_HEIGHT, width: int = IMAGE_WIDTH
+) -> torch.Tensor:
     """One image or a list of images -> the model's input ``[B, 1, height, width]`` float32 tensor.
 
     See ``to_bgr`` for the accepted image kinds. A single image gives ``B = 1``.

@@ -62,7 +62,10 @@ class _PdparamsUnpickler(pickle.Unpickler):
     """Loads only numpy arrays and plain containers: a .pdparams file cannot run code."""
 
     def find_class(self, module: str, name: str):
-        if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name in ("_reconstruct", "scalar"):
+        if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name in (
+            "_reconstruct",
+            "scalar",
+        ):
             return getattr(_numpy_core("multiarray"), name)
         if module == "numpy" and name in ("ndarray", "dtype"):
             return getattr(np, name)
@@ -262,7 +265,9 @@ def state_dict_to_paddle(state: Mapping[str, torch.Tensor], config: SRNConfig) -
     return out
 
 
-def load_paddle_state_dict(path: str | os.PathLike, config: SRNConfig | None = None) -> dict[str, torch.Tensor]:
+def load_paddle_state_dict(
+    path: str | os.PathLike, config: SRNConfig | None = None
+) -> dict[str, torch.Tensor]:
     """Read a PaddleOCR SRN ``.pdparams`` file as this project's state dict."""
     return paddle_to_state_dict(read_pdparams(path), config or SRNConfig(), source=os.fspath(path))
 

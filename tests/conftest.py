@@ -99,5 +99,9 @@ def random_model(config: srn_fast.SRNConfig = TINY_CONFIG, seed: int = 0) -> srn
             if name.endswith("running_var"):
                 t.copy_(1 + 0.1 * torch.rand_like(t))
             else:
-                t.copy_(torch.randn_like(t) / max(1, t.shape[-1]) ** 0.5 if t.dim() > 1 else 0.1 * torch.randn_like(t))
+                t.copy_(
+                    torch.randn_like(t) / max(1, t.shape[-1]) ** 0.5
+                    if t.dim() > 1
+                    else 0.1 * torch.randn_like(t)
+                )
     return model.eval()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import TINY_CONFIG, random_model
 
 import srn_fast
+from conftest import TINY_CONFIG, random_model
 from srn_fast.kernels.attention.reference import MASK_VALUE
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -14,9 +14,20 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 def test_default_config_is_paddleocr():
     c = srn_fast.SRNConfig()
-    assert (c.d_model, c.num_heads, c.ffn_dim, c.num_encoder_units, c.num_decoder_units) == (512, 8, 512, 2, 4)
+    assert (c.d_model, c.num_heads, c.ffn_dim, c.num_encoder_units, c.num_decoder_units) == (
+        512,
+        8,
+        512,
+        2,
+        4,
+    )
     assert (c.depths, c.widths, c.max_text_length, c.num_classes, c.dropout_scale) == (
-        (3, 4, 6, 3), (64, 128, 256, 512), 25, 38, 0.9)
+        (3, 4, 6, 3),
+        (64, 128, 256, 512),
+        25,
+        38,
+        0.9,
+    )
     assert c.num_visual_tokens == 256 and c.pad_id == 38
     assert srn_fast.SRNConfig.from_json(c.to_json()) == c
 

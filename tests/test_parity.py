@@ -70,7 +70,9 @@ def test_probes(golden_model, golden):
     with torch.no_grad():
         x_fwd = gsrm.stream_input(ids, 0)
         assert_stage_close(x_fwd, golden["probe_prepare_decoder_out"], "probe_prepare_decoder_out")
-        assert_stage_close(gsrm.run_stream(x_fwd, 0), golden["probe_wrap_encoder0_out"], "probe_wrap_encoder0_out")
+        assert_stage_close(
+            gsrm.run_stream(x_fwd, 0), golden["probe_wrap_encoder0_out"], "probe_wrap_encoder0_out"
+        )
         out1 = gsrm.run_stream(gsrm.stream_input(ids, 1), 1)
         assert_stage_close(out1, golden["probe_wrap_encoder1_out"], "probe_wrap_encoder1_out")
 
@@ -90,5 +92,7 @@ def test_model_has_paddle_parameter_count(golden_model, golden_path):
 
     meta = json.loads((golden_path / "param_shapes.json").read_text())
     n = sum(p.numel() for p in golden_model.parameters())
-    n += sum(b.numel() for name, b in golden_model.named_buffers() if "running" in name or "pos_table" in name)
+    n += sum(
+        b.numel() for name, b in golden_model.named_buffers() if "running" in name or "pos_table" in name
+    )
     assert n == meta["counts"]["elements_unique_total"]

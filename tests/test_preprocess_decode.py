@@ -11,8 +11,17 @@ from srn_fast.preprocess import preprocess_one, resize_width
 
 
 @pytest.mark.parametrize(
-    "hw, width", [((32, 30), 64), ((32, 32), 64), ((32, 33), 128), ((32, 64), 128), ((32, 96), 192),
-                  ((32, 97), 256), ((10, 1000), 256), ((100, 10), 64)]
+    "hw, width",
+    [
+        ((32, 30), 64),
+        ((32, 32), 64),
+        ((32, 33), 128),
+        ((32, 64), 128),
+        ((32, 96), 192),
+        ((32, 97), 256),
+        ((10, 1000), 256),
+        ((100, 10), 64),
+    ],
 )
 def test_width_buckets(hw, width):
     assert resize_width(*hw) == width
@@ -75,23 +84,23 @@ def _one_hot(ids, p=0.9, num_classes=38):
 
 def test_decode_skips_sos_eos_everywhere():
     ids = [10, 37, 11, 36, 12] + [37] * 20  # a, eos, b, sos, c, eos...
-    (text, conf), = srn_fast.decode(_one_hot(ids))
+    ((text, conf),) = srn_fast.decode(_one_hot(ids))
     assert text == "abc" and conf == pytest.approx(0.9)
-    (text, conf), = srn_fast.decode({"predict": _one_hot(ids)}, stop_at_eos=True)
+    ((text, conf),) = srn_fast.decode({"predict": _one_hot(ids)}, stop_at_eos=True)
     assert text == "a"
 
 
 def test_decode_char_probs_and_flat_rows():
     probs = _one_hot([1, 2, 3] + [37] * 22)
     probs[0, 1, 2] = 0.5
-    (text, conf, chars), = srn_fast.decode(probs.reshape(25, 38).numpy(), return_char_probs=True)
+    ((text, conf, chars),) = srn_fast.decode(probs.reshape(25, 38).numpy(), return_char_probs=True)
     assert text == "123"
     np.testing.assert_allclose(chars, [0.9, 0.5, 0.9], rtol=1e-6)
     assert conf == pytest.approx(np.mean([0.9, 0.5, 0.9]), abs=1e-6)
 
 
 def test_decode_empty_text_confidence_is_defined():
-    (text, conf), = srn_fast.decode(_one_hot([37] * 25, p=0.8))
+    ((text, conf),) = srn_fast.decode(_one_hot([37] * 25, p=0.8))
     assert text == "" and conf == pytest.approx(0.8)
 
 

@@ -7,9 +7,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_CONFIG, random_model
 
 import srn_fast
+from conftest import TINY_CONFIG, random_model
 from srn_fast.weights import (
     WeightsMismatchError,
     load_paddle_state_dict,

@@ -88,7 +88,7 @@ class ResNetFPN(nn.Module):
         self.stem = ConvBN(config.in_channels, config.stem_channels, 7, stride=2, eps=eps)
         stages = []
         in_ch = config.stem_channels
-        for s, (depth, width) in enumerate(zip(config.depths, config.widths)):
+        for s, (depth, width) in enumerate(zip(config.depths, config.widths, strict=True)):
             blocks = []
             for i in range(depth):
                 first = i == 0

@@ -49,7 +49,9 @@ class GSRM(nn.Module):
     def stream_input(self, tokens: torch.Tensor, stream: int) -> torch.Tensor:
         """Tokens ``[B, T]`` -> stream ``stream``'s input ``[B, T, D]`` (0: forward, 1: backward)."""
         pos = (self.pos_table_forward, self.pos_table_backward)[stream]
-        x = stream_input_reference(tokens, self.word_embedding, pos.to(self.word_embedding.dtype), self.emb_scale)
+        x = stream_input_reference(
+            tokens, self.word_embedding, pos.to(self.word_embedding.dtype), self.emb_scale
+        )
         return self.drop(x)
 
     def run_stream(self, x: torch.Tensor, stream: int) -> torch.Tensor:

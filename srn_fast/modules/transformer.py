@@ -99,7 +99,8 @@ class TransformerStack(nn.Module):
     ) -> None:
         super().__init__()
         self.units = nn.ModuleList(
-            TransformerUnit(d_model, num_heads, ffn_dim, dropout, dropout_scale, eps) for _ in range(num_units)
+            TransformerUnit(d_model, num_heads, ffn_dim, dropout, dropout_scale, eps)
+            for _ in range(num_units)
         )
         self.final_norm = nn.LayerNorm(d_model, eps=eps)
 
