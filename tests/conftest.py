@@ -16,6 +16,13 @@ from srn_fast.weights import write_pdparams
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ["kernel_testing"]
+
+# Without a GPU, Triton kernels run on CPU tensors through the interpreter. It is chosen when a kernel
+# is defined, so it must be set before any kernel module is imported (kernel modules load lazily).
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
 
 def golden_dir() -> Path:
     """``$SRN_GOLDEN_DIR``, else ``shared/golden`` beside the checkout (or inside it)."""
