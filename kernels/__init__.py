@@ -17,6 +17,19 @@ _PUBLIC = {
     "pvam_attention_cost": "pvam.op",
     "PVAMAttention": "pvam.op",
     "pvam_attention_reference": "pvam.reference",
+    "add_layer_norm": "addnorm.op",
+    "add_layer_norm_cost": "addnorm.op",
+    "FusedAddLayerNorm": "addnorm.op",
+    "add_layer_norm_reference": "addnorm.reference",
+    "gated_fusion": "vsfd.op",
+    "gated_fusion_cost": "vsfd.op",
+    "GatedFusion": "vsfd.op",
+    "gated_fusion_reference": "vsfd.reference",
+    "gated_fusion_classify_reference": "vsfd.reference",
+    "gsrm_embed": "gsrm.op",
+    "gsrm_embed_cost": "gsrm.op",
+    "GSRMEmbed": "gsrm.op",
+    "gsrm_embed_reference": "gsrm.reference",
 }
 
 __all__ = sorted(_PUBLIC)

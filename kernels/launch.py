@@ -16,8 +16,8 @@ _NAN_FILL = False
 
 @contextlib.contextmanager
 def fill_outputs_with_nan(enabled: bool = True):
-    """Within this context every kernel output is allocated full of NaN, so an element a kernel
-    forgets to write shows up in tests."""
+    """Within this context every kernel output is allocated full of NaN (integer outputs: their most
+    negative value), so an element a kernel forgets to write shows up in tests."""
     global _NAN_FILL
     previous, _NAN_FILL = _NAN_FILL, enabled
     try:
@@ -29,7 +29,8 @@ def fill_outputs_with_nan(enabled: bool = True):
 def empty(shape, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """Allocation for kernel outputs (NaN-filled inside ``fill_outputs_with_nan``)."""
     if _NAN_FILL:
-        return torch.full(shape, float("nan"), dtype=dtype, device=device)
+        fill = float("nan") if dtype.is_floating_point else torch.iinfo(dtype).min
+        return torch.full(shape, fill, dtype=dtype, device=device)
     return torch.empty(shape, dtype=dtype, device=device)
 
 
@@ -77,3 +78,13 @@ def bucket(n: int) -> int:
 
 def cdiv(a: int, b: int) -> int:
     return (a + b - 1) // b
+
+
+def rows_view(name: str, t: torch.Tensor) -> torch.Tensor:
+    """``t`` ``[..., D]`` as a ``[M, D]`` view with unit inner stride and one row stride, without copying."""
+    d = t.shape[-1]
+    if t.dim() == 2 and t.stride(1) == 1:
+        return t
+    if t.is_contiguous():
+        return t.view(-1, d)
+    raise ValueError(f"{name} must be contiguous, or a 2-D view with unit inner stride")

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .config import SRNConfig
+from .kernels.vsfd.reference import softmax_top1_reference
 from .modules import GSRM, PVAM, VSFD, ResNetFPN
 
 
@@ -54,11 +55,11 @@ class SRN(nn.Module):
         g = self.pvam(feat, stages)
         s, word_out, gsrm_out = self.gsrm(g, stages)
         logits = self.vsfd(g, s)
-        predict = torch.softmax(logits.float(), dim=-1).to(logits.dtype)
+        predict, decoded, _ = softmax_top1_reference(logits)
         out = {
             "predict": predict,
             "logits": logits,
-            "decoded_out": predict.argmax(dim=-1),
+            "decoded_out": decoded,
             "pvam_feature": g,
             "word_out": word_out,
             "gsrm_out": gsrm_out,

@@ -7,7 +7,7 @@ import torch
 
 import srn_fast
 from conftest import TINY_CONFIG, random_model
-from srn_fast.kernels.attention.reference import MASK_VALUE
+from srn_fast.kernels.mha.reference import MASK_VALUE
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from ..config import SRNConfig
-from ..kernels.attention.reference import mask_bias
-from ..kernels.gsrm_embed.reference import gsrm_embed_reference, stream_input_reference
+from ..kernels.gsrm.reference import gsrm_embed_reference, stream_input_reference
+from ..kernels.mha.reference import mask_bias
 from .transformer import ScaledDropout, TransformerStack
 
 

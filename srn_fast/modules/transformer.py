@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..kernels.attention.reference import attention_reference
+from ..kernels.addnorm.reference import add_layer_norm_reference
+from ..kernels.mha.reference import attention_reference
 
 
 class ScaledDropout(nn.Module):
@@ -65,7 +66,11 @@ class MultiHeadAttention(nn.Module):
 
 
 class TransformerUnit(nn.Module):
-    """``x += s*MHA(LN1(x))``; ``x += s*fc2(s*relu(fc1(LN2(x))))`` (``s``: inference dropout scale)."""
+    """``x += s*MHA(LN1(x))``; ``x += s*fc2(s*relu(fc1(LN2(x))))`` (``s``: inference dropout scale).
+
+    ``TransformerStack`` runs units as sub-blocks joined by residual add + LayerNorm, the way the fused
+    path does: each residual add is followed by the next LayerNorm (``add_layer_norm_reference``).
+    """
 
     def __init__(
         self, d_model: int, num_heads: int, ffn_dim: int, dropout: float, dropout_scale: float, eps: float
@@ -78,10 +83,20 @@ class TransformerUnit(nn.Module):
         self.fc2 = nn.Linear(ffn_dim, d_model)
         self.drop = ScaledDropout(dropout, dropout_scale)
 
+    def attention_branch(self, h: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        """``s * MHA(h)`` for ``h = LN1(x)``."""
+        return self.drop(self.attn(h, bias))
+
+    def ffn_branch(self, h: torch.Tensor) -> torch.Tensor:
+        """``s * fc2(s * relu(fc1(h)))`` for ``h = LN2(x)``."""
+        return self.drop(self.fc2(self.drop(torch.relu(self.fc1(h)))))
+
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-        x = x + self.drop(self.attn(self.norm1(x), bias))
-        hidden = self.drop(torch.relu(self.fc1(self.norm2(x))))
-        return x + self.drop(self.fc2(hidden))
+        h = add_layer_norm_reference(x, None, self.norm1.weight, self.norm1.bias, eps=self.norm1.eps)
+        x, h = add_layer_norm_reference(
+            x, self.attention_branch(h, bias), self.norm2.weight, self.norm2.bias, eps=self.norm2.eps
+        )
+        return x + self.ffn_branch(h)
 
 
 class TransformerStack(nn.Module):
@@ -105,9 +120,18 @@ class TransformerStack(nn.Module):
         self.final_norm = nn.LayerNorm(d_model, eps=eps)
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-        for unit in self.units:
-            x = unit(x, bias)
-        return self.final_norm(x)
+        """``x`` ``[B, L, D]`` -> ``LN_final(units(x))``; every residual add is fused with the LayerNorm
+        that follows it (the next unit's LN1, or the final LN)."""
+        norms = [u.norm1 for u in self.units] + [self.final_norm]
+        h = add_layer_norm_reference(x, None, norms[0].weight, norms[0].bias, eps=norms[0].eps)
+        for unit, next_norm in zip(self.units, norms[1:], strict=True):
+            x, h = add_layer_norm_reference(
+                x, unit.attention_branch(h, bias), unit.norm2.weight, unit.norm2.bias, eps=unit.norm2.eps
+            )
+            x, h = add_layer_norm_reference(
+                x, unit.ffn_branch(h), next_norm.weight, next_norm.bias, eps=next_norm.eps
+            )
+        return h
 
     @classmethod
     def from_config(cls, config, num_units: int) -> TransformerStack:

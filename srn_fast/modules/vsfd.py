@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..config import SRNConfig
-from ..kernels.gated_fusion.reference import gated_fusion_reference
+from ..kernels.vsfd.reference import gated_fusion_reference
 
 
 class VSFD(nn.Module):

@@ -1,0 +1,1 @@
+"""Residual add + LayerNorm for SRN's pre-LN transformer units."""
