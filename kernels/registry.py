@@ -43,3 +43,12 @@ REGISTRY: dict[str, CompileSpec] = {}
 def register(spec: CompileSpec) -> CompileSpec:
     REGISTRY[spec.name] = spec
     return spec
+
+
+def autotuned(fn: Any, configs: list[tuple[dict[str, int], int, int]], key: list[str]) -> Any:
+    """``triton.autotune`` of ``fn`` over ``(meta, num_warps, num_stages)`` configs."""
+    import triton
+
+    return triton.autotune(
+        configs=[triton.Config(meta, num_warps=w, num_stages=s) for meta, w, s in configs], key=key
+    )(fn)

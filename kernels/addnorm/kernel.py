@@ -9,7 +9,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..registry import CompileSpec, register
+from ..registry import CompileSpec, autotuned, register
 
 # (BLOCK_M rows per program), warps, stages; BLOCK_D is the next power of two of D (a launch constant).
 ADD_LN_CONFIGS: list[tuple[dict[str, int], int, int]] = [
@@ -68,10 +68,7 @@ def add_layer_norm_kernel(
     tl.store(y_ptr + rows[:, None] * stride_ym + cols[None, :], y.to(y_ptr.dtype.element_ty), mask=mask)
 
 
-AUTOTUNED = triton.autotune(
-    configs=[triton.Config(meta, num_warps=w, num_stages=s) for meta, w, s in ADD_LN_CONFIGS],
-    key=AUTOTUNE_KEYS,
-)(add_layer_norm_kernel)
+AUTOTUNED = autotuned(add_layer_norm_kernel, ADD_LN_CONFIGS, AUTOTUNE_KEYS)
 
 
 def _signature(dtype: str) -> tuple[dict[str, str], dict]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..registry import CompileSpec, register
+from ..registry import CompileSpec, autotuned, register
 
 GSRM_EMBED_CONFIGS: list[tuple[dict[str, int], int, int]] = [
     (dict(BLOCK_R=4, BLOCK_D=128), 4, 1),
@@ -93,10 +93,7 @@ def gsrm_embed_kernel(
         tl.store(out + stride_os, x_b.to(out_ptr.dtype.element_ty), mask=mask)
 
 
-AUTOTUNED = triton.autotune(
-    configs=[triton.Config(meta, num_warps=w, num_stages=s) for meta, w, s in GSRM_EMBED_CONFIGS],
-    key=AUTOTUNE_KEYS,
-)(gsrm_embed_kernel)
+AUTOTUNED = autotuned(gsrm_embed_kernel, GSRM_EMBED_CONFIGS, AUTOTUNE_KEYS)
 
 
 def _signature(dtype: str) -> tuple[dict[str, str], dict]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..registry import CompileSpec, register
+from ..registry import CompileSpec, autotuned, register
 
 LOG2E = tl.constexpr(1.4426950408889634)
 
@@ -155,16 +155,10 @@ def pvam_attention_kernel(
             tl.store(ptrs, tl.exp2((s - m_i[:, None]) * LOG2E) * inv_l[:, None], mask=mask)
 
 
-def _autotuned(configs):
-    return triton.autotune(
-        configs=[triton.Config(meta, num_warps=w, num_stages=s) for meta, w, s in configs], key=AUTOTUNE_KEYS
-    )(pvam_attention_kernel)
-
-
 AUTOTUNED = {
-    "fp32": _autotuned(PVAM_FP32_CONFIGS),
-    "fp16": _autotuned(PVAM_CONFIGS),
-    "bf16": _autotuned(PVAM_CONFIGS),
+    "fp32": autotuned(pvam_attention_kernel, PVAM_FP32_CONFIGS, AUTOTUNE_KEYS),
+    "fp16": autotuned(pvam_attention_kernel, PVAM_CONFIGS, AUTOTUNE_KEYS),
+    "bf16": autotuned(pvam_attention_kernel, PVAM_CONFIGS, AUTOTUNE_KEYS),
 }
 
 

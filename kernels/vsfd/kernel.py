@@ -12,7 +12,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from ..registry import CompileSpec, register
+from ..registry import CompileSpec, autotuned, register
 
 # (BLOCK_M, BLOCK_N, BLOCK_K), warps, stages.
 # 8 warps: with 4 the K-loop pointer tiles spill at these tile sizes.
@@ -150,16 +150,10 @@ def gated_fusion_kernel(
         tl.store(top_prob_ptr + rows, top_p, mask=mask_m)
 
 
-def _autotuned(configs):
-    return triton.autotune(
-        configs=[triton.Config(meta, num_warps=w, num_stages=s) for meta, w, s in configs], key=AUTOTUNE_KEYS
-    )(gated_fusion_kernel)
-
-
 AUTOTUNED = {
-    "fp32": _autotuned(VSFD_FP32_CONFIGS),
-    "fp16": _autotuned(VSFD_CONFIGS),
-    "bf16": _autotuned(VSFD_CONFIGS),
+    "fp32": autotuned(gated_fusion_kernel, VSFD_FP32_CONFIGS, AUTOTUNE_KEYS),
+    "fp16": autotuned(gated_fusion_kernel, VSFD_CONFIGS, AUTOTUNE_KEYS),
+    "bf16": autotuned(gated_fusion_kernel, VSFD_CONFIGS, AUTOTUNE_KEYS),
 }
 
 
